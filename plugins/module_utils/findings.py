@@ -109,3 +109,30 @@ def count_by_severity(findings):
 
 def ids(findings):
     return sorted({f.get("id") for f in findings or []})
+
+
+_SUBJECT_KEYS = ("subject", "unit", "service", "thread", "node", "container", "job", "name")
+
+
+def subject_of(item):
+    """What a finding is about, for matching the same finding across two diagnoses."""
+    data = item.get("data") or {}
+    for key in _SUBJECT_KEYS:
+        if data.get(key) not in (None, ""):
+            return "%s=%s" % (key, data[key])
+    return ""
+
+
+def merge_verified(before, after):
+    """The verify step shared by every role.
+
+    ``before``: findings of the diagnosis; ``after``: findings of the re-diagnosis after the fix, or None
+    when nothing was re-checked (check mode). Returns ``after`` plus every ``before`` finding that the
+    re-diagnosis no longer shows, marked ``fixed: True``. A finding counts as the same when its ``id`` and
+    its subject (``data.unit``, ``data.service``, ... see ``subject_of``) are equal.
+    """
+    if after is None:
+        return sort_findings([dict(item) for item in before or []])
+    seen = {(item.get("id"), subject_of(item)) for item in after}
+    fixed = [dict(item, fixed=True) for item in before or [] if (item.get("id"), subject_of(item)) not in seen]
+    return sort_findings(list(after) + fixed)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from ansible_collections.sre.remediation.plugins.module_utils.systemd import parse_systemctl_show as _parse_show
 from ansible_collections.sre.remediation.plugins.module_utils.findings import ParseError, finding
 
 CHECK_TYPES = ("process", "file", "fifo", "filesystem", "directory", "host", "system", "program", "network")
@@ -398,17 +399,8 @@ def _norm_unit(unit):
 
 
 def parse_systemctl_show(text):
-    """Parse ``systemctl show -p Id,... unit...`` output (blocks separated by blank lines)."""
-    units, block = {}, {}
-    for line in (text or "").splitlines() + [""]:
-        if not line.strip():
-            if block:
-                units[_norm_unit(block.get("Id", "unit%d" % len(units)))] = block
-            block = {}
-        elif "=" in line:
-            key, value = line.split("=", 1)
-            block[key.strip()] = value.strip()
-    return units
+    """``systemctl show`` blocks keyed by unit name without ``.service`` (see systemd.parse_systemctl_show)."""
+    return {_norm_unit(unit): props for unit, props in _parse_show(text).items()}
 
 
 # --------------------------------------------------------------------------- audit
@@ -481,16 +473,21 @@ def audit(checks, monit_running, unit_restart=None, unit_active=None, services=N
             reasons.append("no monit check watches it")
         if unit in unit_active:
             evidence.append("%s.service: ActiveState=%s" % (unit, unit_active[unit]))
+        restart = unit_restart.get(unit)
+        covered = restart not in (None, "no")  # systemd restarts it when its process dies
         findings.append(finding(
-            "no_recovery_for_stopped_service", "critical",
-            "monit never starts %s again once it has stopped (%s)" % (unit, "; ".join(reasons)),
+            "no_recovery_for_stopped_service", "warning" if covered else "critical",
+            "monit never starts %s again once it has stopped (%s)%s" % (
+                unit, "; ".join(reasons),
+                "; systemd Restart=%s brings it back after a crash, not after a stop or failed start" % restart
+                if covered else ""),
             evidence=evidence,
             remedy='add "check process %s with pidfile /run/%s.pid" with start program = "/bin/systemctl start %s" '
                    'and stop program = "/bin/systemctl stop %s", and set Restart=on-failure in the unit' % (
                        unit, unit, unit, unit),
-            fixable=True,
+            fixable=not covered,
             data={"service": unit, "checks": [c["name"] for c in unit_checks], "reasons": reasons,
-                  "active_state": unit_active.get(unit)}))
+                  "active_state": unit_active.get(unit), "systemd_restart": restart}))
 
     for check in checks or []:
         for rule in check.get("rules", []):

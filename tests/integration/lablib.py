@@ -67,13 +67,14 @@ def inventory_hosts():
         return yaml.safe_load(handle)["all"]["hosts"]
 
 
-def sh(host, command, become=True, timeout=120, check=True):
+def sh(host, command, become=True, timeout=120, check=True, stdin=None):
     """Run a shell command on a lab host over real SSH (as ops, with sudo when become)."""
     port = inventory_hosts()[host]["ansible_port"]
     remote = "sudo -n sh -c %s" % _quote(command) if become else command
     proc = subprocess.run(["ssh", "-q", "-i", KEY, "-p", str(port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
                            "-o", "UserKnownHostsFile=/dev/null", "ops@127.0.0.1", remote],
-                          text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, check=False)
+                          text=True, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                          check=False)
     if check and proc.returncode != 0:
         raise AssertionError("%s: %r failed rc=%d\n%s\n%s" % (host, command, proc.returncode, proc.stdout, proc.stderr))
     return proc

@@ -82,3 +82,17 @@ def test_markdown_and_summary():
     summary = stats_summary(report)
     assert summary["hosts"]["web1"]["findings"] == ["app_info_ip_empty", "blocked_network_io"]  # severity, then id
     json.dumps(summary)
+
+
+def test_merge_verified_marks_only_resolved_findings_fixed():
+    before = [F.finding("systemd_restart_missing", "warning", "x", data={"unit": "nginx.service"}),
+              F.finding("systemd_restart_missing", "warning", "x", data={"unit": "php-fpm.service"}),
+              F.finding("monit_not_running", "critical", "x")]
+    after = [F.finding("systemd_restart_missing", "warning", "x", data={"unit": "php-fpm.service"}),
+             F.finding("monit_not_running", "critical", "x")]
+    merged = F.merge_verified(before, after)
+    fixed = [(f["id"], f["data"].get("unit")) for f in merged if f["fixed"]]
+    assert fixed == [("systemd_restart_missing", "nginx.service")]
+    assert len(merged) == 3
+    # check mode: nothing re-checked, nothing claimed fixed
+    assert not any(f["fixed"] for f in F.merge_verified(before, None))

@@ -62,7 +62,7 @@ def test_kusanagi_nginx_checks():
     assert (log["type"], log["path"], log["path_kind"], log["line"]) == (
         "file", "/var/log/nginx/access.log", "path", 4)
     first = log["rules"][0]
-    assert first["condition"] == 'content = "\\" 50[0-9] "'
+    assert first["condition"] == 'content = "\\" 50[0-9] "'  # quoting normalised
     assert first["action_name"] == "exec"
     assert first["command"] == "/bin/systemctl restart nginx"
     assert first["line"] == 5
