@@ -31,7 +31,7 @@ options:
       - First day of the schedule (C(YYYY-MM-DD)); the schedule starts at 00:00 that day.
       - Default today in O(tz).
     type: str
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 """
 
 EXAMPLES = r"""

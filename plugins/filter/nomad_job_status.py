@@ -20,7 +20,7 @@ options:
     description: Output of C(nomad job status -no-color <job>).
     type: raw
     required: true
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 """
 
 EXAMPLES = r"""

@@ -18,7 +18,7 @@ options:
     description: Output of C(nomad status -no-color).
     type: raw
     required: true
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 """
 
 EXAMPLES = r"""

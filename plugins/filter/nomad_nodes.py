@@ -19,7 +19,7 @@ options:
     description: Output of C(nomad node status -allocs -no-color) (or C(-json)).
     type: raw
     required: true
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 """
 
 EXAMPLES = r"""

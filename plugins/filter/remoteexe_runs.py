@@ -26,7 +26,7 @@ options:
     description: Keep the output lines of every run (set to C(false) for big logs).
     type: bool
     default: true
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 """
 
 EXAMPLES = r"""

@@ -17,7 +17,7 @@ options:
     description: A list of runs from P(sre.remediation.remoteexe_runs#filter), or the log text itself.
     type: raw
     required: true
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 """
 
 EXAMPLES = r"""

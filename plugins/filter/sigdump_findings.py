@@ -27,7 +27,7 @@ options:
   pid:
     description: Only analyse dumps of this process.
     type: int
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 """
 
 EXAMPLES = r"""

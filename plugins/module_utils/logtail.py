@@ -386,8 +386,50 @@ def set_working_ip(config_text, ip, source="ilogtail_config.json"):
     """
     obj, _bom, _warn = _load_object(config_text, source)
     value = "" if ip == "" else validate_working_ip(ip)
+    text, _bom = _decode(config_text, source)
     obj["working_ip"] = value
+    minimal = _minimal_edit(text, value, obj)
+    if minimal is not None:
+        return minimal
     return json.dumps(obj, indent=4, ensure_ascii=False) + "\n"
+
+
+_WORKING_IP_RE = re.compile(r'("working_ip"\s*:\s*)"(?:[^"\\]|\\.)*"')
+
+
+def _minimal_edit(text, value, expected):
+    """Change only the working_ip line (replace the value, or add a last key in the file's own style).
+
+    Keeps the installer's JsonCpp layout so that a diff shows one line. Returns None when the text
+    edit would not give exactly ``expected`` (then the caller re-serialises the whole object).
+    """
+    matches = list(_WORKING_IP_RE.finditer(text))
+    if len(matches) == 1:
+        m = matches[0]
+        out = text[:m.start()] + m.group(1) + json.dumps(value) + text[m.end():]
+    elif not matches:
+        end = text.rstrip().rfind("}")
+        if end < 0:
+            return None
+        head = text[:end].rstrip()
+        sep = " : " if '" : ' in text else ": "
+        indent = "    "
+        m = re.search(r"\{\s*\n([ \t]+)\"", text)
+        if m:
+            indent = m.group(1)
+        comma = "," if not head.endswith("{") else ""
+        out = head + comma + "\n" + indent + '"working_ip"' + sep + json.dumps(value) + "\n" + text[end:]
+    else:
+        return None
+    if not out.endswith("\n"):
+        out += "\n"
+    try:
+        got = json.loads(out)
+    except ValueError:
+        return None
+    if got != expected or list(got) != list(expected):
+        return None
+    return out
 
 
 # --------------------------------------------------------------------------- what IP would the agent pick
@@ -551,6 +593,17 @@ def parse_fib_trie(text, route_text=""):
                 best, name = net.prefixlen, iface
         out.setdefault(name, []).append(ip)
     return out
+
+
+def default_ipv4(route_text, local_addrs_by_iface):
+    """First IPv4 of the interface that holds the default route (/proc/net/route), else None."""
+    for line in (route_text or "").splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 8 and fields[1] == "00000000" and fields[7] == "00000000":
+            for ip in (local_addrs_by_iface or {}).get(fields[0]) or []:
+                if not _is_loopback(ip):
+                    return ip
+    return None
 
 
 def hosts_lines(text, hostname):
@@ -866,6 +919,7 @@ def gather(root="/", run=None, hostname=None, resolve=None, proc_root="/proc", p
         if fib:
             facts["local_addrs"] = parse_fib_trie(fib, _read(os.path.join(proc_root, "net", "route")) or "")
             facts["local_addrs_source"] = "/proc/net/fib_trie"
+    facts["default_ipv4"] = default_ipv4(_read(os.path.join(proc_root, "net", "route")), facts["local_addrs"])
     facts["iptables_443"] = None
     if run:
         rc, out, _err = run(["iptables", "-S"])

@@ -18,7 +18,7 @@ description:
   - Only acts on what needs it (a running container is not started, a builder that is not draining is left
     alone); O(restart_dispatchers) always restarts.
   - In check mode it returns the planned commands and changes nothing.
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 extends_documentation_fragment:
   - sre.remediation.attributes
   - sre.remediation.attributes.PLATFORM

@@ -18,7 +18,7 @@ description:
     builders) and returns findings such as drained, ineligible or down builders, exhausted capacity, a
     datacenter mismatch, stopped containers and builds lost between the two dispatchers.
   - Commands run without a shell and without C(-t), with C(-no-color). Read-only.
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 extends_documentation_fragment:
   - sre.remediation.attributes
   - sre.remediation.attributes.INFO_MODULE

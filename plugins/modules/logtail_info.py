@@ -85,7 +85,8 @@ EXAMPLES = r"""
 RETURN = r"""
 facts:
   description: Everything gathered (layout, status, processes, config, app_info, hostname, resolved_addrs,
-    hosts_lines, local_addrs, agent_env, users, user_defined_id, iptables_443, endpoints, would_pick, log).
+    hosts_lines, local_addrs, default_ipv4, agent_env, users, user_defined_id, iptables_443, endpoints, would_pick,
+    log).
   returned: always
   type: dict
 findings:

@@ -23,7 +23,7 @@ description:
     so a dump of a stop that already hangs is usually impossible.
   - Sigdump appends to its file. A file that existed before is left in place and only the bytes this
     module caused are read; files this module caused to be created are removed when O(cleanup=true).
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 extends_documentation_fragment:
   - sre.remediation.attributes
   - sre.remediation.attributes.INFO_MODULE

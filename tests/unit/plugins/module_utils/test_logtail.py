@@ -153,7 +153,12 @@ def test_set_working_ip_keeps_keys_and_order():
     assert list(after)[:-1] == list(before) and list(after)[-1] == "working_ip"
     assert after["working_ip"] == "172.16.0.75"
     assert {k: v for k, v in after.items() if k != "working_ip"} == before
-    assert new.endswith("\n") and '\n    "config_server_address": ' in new
+    assert new.endswith("\n")
+    # the installer's layout is kept: only the working_ip line is added (one-line diff)
+    added = [ln for ln in new.splitlines() if ln.rstrip(",") not in [x.rstrip(",") for x in text.splitlines()]]
+    assert len(added) == 1 and '"working_ip"' in added[0]
+    again = L.set_working_ip(new, "172.16.0.76")
+    assert [a for a, b in zip(new.splitlines(), again.splitlines()) if a != b] == [added[0]]
 
 
 def test_set_working_ip_replaces_in_place_and_strips_bom():
@@ -503,3 +508,12 @@ def test_parsers_raise_only_parse_error(text):
 def test_pick_ip_total(hostname, resolved, ifaces, wip, bind):
     r = L.pick_ip(hostname, resolved, ifaces, working_ip=wip, bind_interface=bind)
     assert isinstance(r["ip"], str) and r["reason"]
+
+
+def test_default_ipv4_from_proc_net_route():
+    route = ("Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+             "ens3\t00000000\t01075A0A\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
+             "ens3\t00075A0A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n")
+    assert L.default_ipv4(route, {"lo": ["127.0.0.1"], "ens3": ["10.90.7.8"]}) == "10.90.7.8"
+    assert L.default_ipv4(route, {"eth1": ["10.0.0.1"]}) is None
+    assert L.default_ipv4(None, {}) is None
