@@ -11,7 +11,7 @@ short_description: Build the common sre.remediation report from per-host finding
 description:
   - Aggregates per-host findings, changes and data into one report with totals per severity and per host.
   - Validates every finding against the collection's findings schema.
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 options:
   _input:
     description: Dictionary of host name to C({findings, changes, data}), or null for a host without result.

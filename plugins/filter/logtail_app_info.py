@@ -14,7 +14,7 @@ description:
     C(update_time).
   - A leading UTF-8 BOM is accepted and reported in C(warnings) and C(bom); malformed JSON or a top level
     that is not an object is an error.
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 options:
   _input:
     description: Content of C(app_info.json) (for example from C(ansible.builtin.slurp) after C(b64decode)).

@@ -18,7 +18,7 @@ description:
     order are kept (JSON, 4-space indent, no BOM). The IP must be a valid IPv4 host address (empty string = automatic).
   - A leading UTF-8 BOM is accepted and reported; malformed JSON (for example the doc samples' C(//) comments)
     is an error.
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 options:
   _input:
     description: Content of C(ilogtail_config.json).

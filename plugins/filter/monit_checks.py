@@ -22,7 +22,7 @@ options:
   source:
     description: Name of the file, used in error messages and in the C(source) key of each check.
     type: str
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 """
 
 EXAMPLES = r"""

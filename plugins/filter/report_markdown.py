@@ -10,7 +10,7 @@ version_added: 1.0.0
 short_description: Render an sre.remediation report as Markdown
 description:
   - Renders the output of P(sre.remediation.findings_report#filter) as a Markdown document.
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 options:
   _input:
     description: A report built by P(sre.remediation.findings_report#filter).

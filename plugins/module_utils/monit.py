@@ -466,7 +466,7 @@ def audit(checks, monit_running, unit_restart=None, unit_active=None, services=N
                 prog = check.get(slot)
                 if prog and prog.get("commented"):
                     evidence.append("%s: # %s program = \"%s\" (commented out)" % (
-                        _where(check, prog["line"]), slot.split("_")[0], prog["command"]))
+                        _where(check, prog["line"]), slot.split("_", 1)[0], prog["command"]))
             evidence.extend("%s: %s" % (_where(check, r["line"]), r["raw"]) for r in check.get("rules", []))
             reasons.append("%s: %s" % (check["name"], reason))
         if not unit_checks:

@@ -93,8 +93,8 @@ def render_markdown(report):
                     totals["fixed"], totals["open"], totals["changes"]))
     lines += ["", "| host | status | open | fixed | worst open |", "|---|---|---|---|---|"]
     for host in report["hosts"]:
-        lines.append("| %s | %s | %d | %d | %s |" % (host["host"], host["status"], host["open"], host["fixed"],
-                                                    host["worst"] or "-"))
+        row = (host["host"], host["status"], host["open"], host["fixed"], host["worst"] or "-")
+        lines.append("| %s | %s | %d | %d | %s |" % row)
     for host in report["hosts"]:
         lines += ["", "## %s" % host["host"]]
         if host["status"] == "no_result":

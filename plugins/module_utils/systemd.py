@@ -138,8 +138,8 @@ def analyse_restart_policies(specs, units, dropin_name, applied=False):
                   "start_limit_interval_sec": spec["start_limit_interval_sec_seconds"],
                   "start_limit_burst": spec["start_limit_burst"]}
         diffs = ["%s: effective %r, wanted %r" % (k, eff[k], v) for k, v in wanted.items() if eff[k] != v]
-        evidence = ["%s=%s" % (k, props.get(k, "")) for k in ("Restart", "RestartUSec", "StartLimitBurst",
-                                                               "StartLimitIntervalUSec", "DropInPaths")]
+        shown = ("Restart", "RestartUSec", "StartLimitBurst", "StartLimitIntervalUSec", "DropInPaths")
+        evidence = ["%s=%s" % (k, props.get(k, "")) for k in shown]
         if not diffs:
             continue
         if applied:

@@ -18,7 +18,7 @@ description:
     (C(ip -4 -o addr), else C(/proc/net/fib_trie)), the agent's working_ip environment, account ID and custom ID
     files, an iptables DROP rule on 443, endpoint reachability and the IP the agent would pick at its next start.
   - Read-only.
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 extends_documentation_fragment:
   - sre.remediation.attributes
   - sre.remediation.attributes.INFO_MODULE

@@ -16,7 +16,7 @@ description:
     without a usable (for example commented-out) start program, C(if N restarts within M cycles then
     unmonitor) rules, a stopped monit and units with C(Restart=no).
   - Read-only; runs the same in check mode.
-author: sre.remediation contributors
+author: sre.remediation contributors (@sre-remediation)
 options:
   paths:
     description:

@@ -124,8 +124,8 @@ def cron_exprs(draw):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(cron_exprs(), st.sampled_from(["UTC", "Asia/Tokyo"]), st.dates(datetime.date(2018, 1, 1),
-                                                                    datetime.date(2030, 12, 31)))
+@given(cron_exprs(), st.sampled_from(["UTC", "Asia/Tokyo"]),
+       st.dates(datetime.date(2018, 1, 1), datetime.date(2030, 12, 31)))
 def test_generated_expressions_exact(expr, tz, day):
     try:
         rule = cron_to_rrule(expr, tz, day)

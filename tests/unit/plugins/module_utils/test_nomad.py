@@ -170,7 +170,11 @@ def test_contaminated_sudo_ansi_crlf():
 
 
 def test_contaminated_job_status_tty_colour():
-    status = nomad.parse_job_status(sample("job_status_0.5.6_pending_tty_color.txt"))
+    # `docker exec -t` output: ANSI colour and CRLF. The sample is stored with LF (ansible-test sanity
+    # requires it) and gets the TTY's CRLF back here.
+    text = sample("job_status_0.5.6_pending_tty_color.txt").replace("\n", "\r\n")
+    assert "\r\n" in text and "\x1b[" in text
+    status = nomad.parse_job_status(text)
     assert status["fields"]["Status"] == "pending"
     assert status["summary"][0]["queued"] == 1
     assert [r["kind"] for r in status["placement_failures"][0]["reasons"]] == [

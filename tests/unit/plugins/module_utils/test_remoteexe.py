@@ -169,7 +169,7 @@ def generate(seed, runs=400):
     rnd = random.Random(seed)
     events = []
     truth = []
-    pids = [rnd.randint(100, 140) for _ in range(runs)]  # few PIDs: heavy reuse
+    pids = [rnd.randint(100, 140) for _unused in range(runs)]  # few PIDs: heavy reuse
     t = 0
     busy_until = {}
     for i in range(runs):

@@ -384,7 +384,7 @@ _SAMPLE_TEXTS = [load(n) for n in ALL_SAMPLES]
 @given(st.sampled_from(_SAMPLE_TEXTS), st.data())
 def test_mutated_samples_only_parse_error(text, data):
     lines = text.split("\n")
-    for _ in range(data.draw(st.integers(0, 6))):
+    for _unused in range(data.draw(st.integers(0, 6))):
         op = data.draw(st.sampled_from(["drop", "dup", "cut", "insert", "swap"]))
         i = data.draw(st.integers(0, max(len(lines) - 1, 0)))
         if not lines:
