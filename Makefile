@@ -20,8 +20,8 @@ BUILD_DIR := $(ROOT)/tests/output/build
 ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml))
 DEMO_PLAYBOOK ?= playbooks/diagnose-host.yml
 
-.PHONY: help setup os-deps venv link image lab-up lab-down lab-status demo test lint unit sanity \
-        molecule integration build bench clean
+.PHONY: help setup os-deps venv link image lab-up lab-down lab-status lab-fresh lab-down-check demo test lint \
+        unit sanity molecule integration build bench clean
 
 help:
 	@echo "make demo   - set up everything, start the lab, run $(DEMO_PLAYBOOK) and show the report"
@@ -92,6 +92,15 @@ molecule: image
 integration: lab-up
 	python -m pytest -q -m lab tests/integration
 
+# CI: start from a fresh lab (a running one may carry doubles from an older tree), and prove that
+# `lab down` leaves nothing behind.
+lab-fresh: image
+	$(LAB) down
+	$(LAB) up
+
+lab-down-check:
+	$(LAB) down
+
 build: venv
 	rm -rf $(BUILD_DIR) && mkdir -p $(BUILD_DIR)
 	ansible-galaxy collection build --force --output-path $(BUILD_DIR) .
@@ -99,7 +108,7 @@ build: venv
 bench: venv
 	@for b in bench/bench_*.py; do python $$b; done
 
-test: setup lint unit sanity molecule integration
+test: setup lint unit sanity molecule lab-fresh integration lab-down-check
 	@echo "make test: all checks passed"
 
 clean: lab-down

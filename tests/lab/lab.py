@@ -6,6 +6,10 @@
     lab status  one line per spec host: container state, ssh port, bridge IP
     lab ssh H   open a shell on host H as the ops user
 
+Several labs can run side by side (for example CI in a second checkout): LAB_INSTANCE names the
+containers, the network and their label (default sre-lab), LAB_PORT_OFFSET shifts every ssh port and
+LAB_SUBNET replaces the network's subnet.
+
 Everything podman does here uses tests/lab/containers.conf (runc, lowered ulimits) through
 CONTAINERS_CONF, so no system file is changed.
 """
@@ -28,6 +32,8 @@ STATE_DIR = os.path.join(ROOT, ".lab")
 KEY = os.path.join(STATE_DIR, "ssh", "id_ed25519")
 INVENTORY = os.path.join(ROOT, "inventories", "lab", "hosts.yml")
 LABEL = "sre-remediation-lab"
+INSTANCE = os.environ.get("LAB_INSTANCE", "sre-lab")
+PORT_OFFSET = int(os.environ.get("LAB_PORT_OFFSET", "0"))
 ENV = dict(os.environ, CONTAINERS_CONF=os.environ.get("CONTAINERS_CONF", os.path.join(HERE, "containers.conf")))
 
 
@@ -51,11 +57,19 @@ def load_spec(path):
     names = [h["name"] for h in spec["hosts"]]
     if len(set(names)) != len(names):
         raise SystemExit("lab: duplicate host names in %s" % path)
+    spec["network"]["name"] = INSTANCE
+    spec["network"]["subnet"] = os.environ.get("LAB_SUBNET", spec["network"]["subnet"])
+    for host in spec["hosts"]:
+        host["ssh_port"] += PORT_OFFSET
     return spec
 
 
 def container(name):
-    return "sre-lab-%s" % name
+    return "%s-%s" % (INSTANCE, name)
+
+
+def label():
+    return "%s=%s" % (LABEL, INSTANCE)
 
 
 def ensure_key():
@@ -73,7 +87,7 @@ def ensure_image(spec):
 def ensure_network(spec):
     net = spec["network"]
     if podman("network", "exists", net["name"], check=False).returncode != 0:
-        podman("network", "create", "--subnet", net["subnet"], "--label", LABEL, net["name"])
+        podman("network", "create", "--subnet", net["subnet"], "--label", label(), net["name"])
 
 
 def state_of(name):
@@ -95,7 +109,7 @@ def start_host(spec, host):
     if info:
         podman("rm", "-f", container(host["name"]))
     podman("run", "--detach", "--name", container(host["name"]), "--hostname", host["name"],
-           "--label", LABEL, "--systemd=always", "--network", spec["network"]["name"],
+           "--label", label(), "--systemd=always", "--network", spec["network"]["name"],
            "--publish", "127.0.0.1:%d:22" % host["ssh_port"],
            "--volume", "%s.pub:/etc/ssh/authorized_keys/ops:ro" % KEY,
            "--tmpfs", "/tmp:rw,exec,mode=1777",
@@ -165,14 +179,23 @@ def cmd_up(spec, args):
                                                           os.path.relpath(INVENTORY, ROOT)))
 
 
+def lab_containers(spec):
+    """Containers of this lab: by label, and by the names the spec gives (whatever their label)."""
+    names = set(podman("ps", "-a", "--filter", "label=%s" % label(), "--format", "{{.Names}}").stdout.split())
+    names.update(container(h["name"]) for h in spec["hosts"] if state_of(h["name"]))
+    return sorted(names)
+
+
 def cmd_down(spec, args):
-    proc = podman("ps", "-a", "--filter", "label=%s" % LABEL, "--format", "{{.Names}}")
-    names = proc.stdout.split()
+    names = lab_containers(spec)
     if names:
         podman("rm", "-f", "-t", "2", *names)
     if podman("network", "exists", spec["network"]["name"], check=False).returncode == 0:
         podman("network", "rm", "-f", spec["network"]["name"])
-    log("down: removed %d container(s)" % len(names))
+    left = lab_containers(spec)
+    if left:
+        raise SystemExit("lab: down left containers behind: %s" % ", ".join(left))
+    log("down: removed %d container(s); nothing of lab %s is left" % (len(names), INSTANCE))
 
 
 def cmd_status(spec, args):
