@@ -12,7 +12,7 @@ description:
   - The verify step shared by every role of the collection. Returns the findings of the re-diagnosis plus every
     finding of the first diagnosis that the re-diagnosis no longer shows, with C(fixed=true).
   - Two findings are the same when their C(id) and subject (C(data.unit), C(data.service), C(data.thread), ...) match.
-  - When the re-diagnosis is null (check mode: nothing was fixed), the first diagnosis is returned unchanged.
+  - When the re-diagnosis is null (check mode, where nothing was fixed), the first diagnosis is returned unchanged.
 author: sre.remediation contributors (@sre-remediation)
 options:
   _input:

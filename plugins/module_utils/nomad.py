@@ -915,7 +915,8 @@ def analyse(nodes, jobs, job_statuses=None, container_states=None, container_log
             remedy="Read the stack traces; restart the dispatcher pair (docker restart dispatcher picard-dispatcher, "
                    "fix: circleci_queue_fix restart_dispatchers=true) or stop/start the CircleCI app in the "
                    "Management Console (port 8800); if it persists, open a support ticket with a support bundle.",
-            fixable=True, data={"count": len(errs)}))
+            # not fixable: `docker logs` keeps the old lines after a restart, so no re-diagnosis could verify it
+            fixable=False, data={"count": len(errs)}))
     if "dispatcher" in container_logs and "picard-dispatcher" in container_logs:
         lost = lost_builds(container_logs.get("dispatcher"), container_logs.get("picard-dispatcher"))
         if lost:
