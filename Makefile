@@ -18,7 +18,8 @@ OS_PACKAGES := podman runc debootstrap uidmap rsync openssh-client iproute2 git
 SANITY_DIR := $(or $(TMPDIR),/tmp)/sre-remediation-sanity/ansible_collections/sre/remediation
 BUILD_DIR := $(ROOT)/tests/output/build
 ROLES_WITH_MOLECULE := $(patsubst roles/%/molecule/default/molecule.yml,%,$(wildcard roles/*/molecule/default/molecule.yml))
-DEMO_PLAYBOOK ?= playbooks/diagnose-host.yml
+# The demo breaks the two Logtail lab hosts (lab double), then runs playbooks/fix-logtail.yml on them.
+DEMO_PLAYBOOK ?= tests/lab/demo-logtail.yml
 
 .PHONY: help setup os-deps venv link image lab-up lab-down lab-status lab-fresh lab-down-check demo test lint \
         unit sanity molecule integration build bench clean

@@ -15,7 +15,9 @@ description:
   - Returns the region, config servers, data endpoints, network type (intranet, internet, acceleration, internal)
     and the heartbeat-relevant keys C(working_ip), C(working_hostname), C(bind_interface).
   - With O(set_working_ip) it instead returns the config text with C(working_ip) set; every other key and the key
-    order are kept (JSON, 4-space indent, no BOM). The IP must be a valid IPv4 host address (empty string = automatic).
+    order are kept. Only the C(working_ip) line changes (added as the last key in the file's own layout, or its
+    value replaced), so a diff shows one line; when that is not possible the object is rewritten (JSON, 4-space indent).
+    No BOM. The IP must be a valid IPv4 host address (empty string = automatic).
   - A leading UTF-8 BOM is accepted and reported; malformed JSON (for example the doc samples' C(//) comments)
     is an error.
 author: sre.remediation contributors (@sre-remediation)

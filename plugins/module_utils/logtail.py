@@ -382,7 +382,8 @@ def set_working_ip(config_text, ip, source="ilogtail_config.json"):
     """Return the config text with ``"working_ip": ip``; all other keys and their order are kept.
 
     ``ip=""`` writes an empty working_ip (= automatic detection, and it also overrides the env vars).
-    Output: JSON with 4-space indent, no BOM, trailing newline.
+    Output: the file with only the working_ip line changed (installer layout kept), else the object
+    re-serialised with a 4-space indent; no BOM, trailing newline.
     """
     obj, _bom, _warn = _load_object(config_text, source)
     value = "" if ip == "" else validate_working_ip(ip)
@@ -1135,8 +1136,8 @@ def _config_findings(facts, out):
         out.append(finding("config_invalid", "critical",
                            "The startup config cannot be parsed: the agent will not start",
                            [facts["config_error"]],
-                           "Fix %s (valid JSON, no comments) or reinstall, then restart" % (lay.get("config") or
-                                                                                              "ilogtail_config.json"),
+                           "Fix %s (valid JSON, no comments) or reinstall, then restart"
+                           % (lay.get("config") or "ilogtail_config.json"),
                            fixable=False))
         return
     if not cfg:

@@ -46,7 +46,7 @@ def server():
     proc = subprocess.Popen([sys.executable, os.path.join(DOUBLE, "config_server.py"), "--host", "127.0.0.1",
                              "--port", str(port), "--group", "grp=10.9.9.9"])
     url = "http://127.0.0.1:%d" % port
-    for _ in range(50):
+    for _attempt in range(50):
         try:
             get(url + "/heartbeats")
             break
@@ -70,7 +70,7 @@ def lab(tmp_path, server):
     def ctl(*args, **extra):
         e = dict(env, **extra)
         return subprocess.run(["sh", init] + list(args), env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, timeout=30)
+                              universal_newlines=True, timeout=30, check=False)
 
     lab = {"root": root, "env": env, "ctl": ctl, "server": server,
            "dir": os.path.join(root, "usr/local/ilogtail")}
@@ -85,7 +85,7 @@ def run_factory(env):
         if argv[0] == "iptables":
             return 127, "", "not found"
         p = subprocess.run(["sh"] + list(argv), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           universal_newlines=True)
+                           universal_newlines=True, check=False)
         return p.returncode, p.stdout, p.stderr
     return run
 

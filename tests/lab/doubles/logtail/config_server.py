@@ -13,10 +13,17 @@
                                     is in the group)
   GET  anything else                the SLS answer to a bare GET: OLSInvalidMethod JSON (HTTP 400)
 
+With --access-key ID=SECRET the two machinegroups calls require a valid SLS signature (version 1,
+"Authorization: LOG <id>:<base64 hmac-sha1>"), else HTTP 401 SignatureNotMatch / Unauthorized, like SLS.
+
 Usage: config_server.py [--host 0.0.0.0] [--port 8080] [--group NAME=ip1,ip2] [--id-group NAME=id1,id2]
+                        [--access-key ID=SECRET]
 """
 
 import argparse
+import base64
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -28,7 +35,7 @@ try:
 except ImportError:  # Python < 3.7
     _Server = HTTPServer
 
-STATE = {"heartbeats": {}, "groups": {}}
+STATE = {"heartbeats": {}, "groups": {}, "keys": {}}
 LOCK = threading.Lock()
 
 
@@ -76,6 +83,29 @@ class Handler(BaseHTTPRequestHandler):
                        region=hb.get("region"), instance_id=hb.get("instance_id"), peer=self.client_address[0])
         return self._send(200, {"ok": True})
 
+    def _auth_error(self):
+        """None when the request is signed with a known key (or no key is configured), else the error."""
+        if not STATE["keys"]:
+            return None
+        auth = self.headers.get("Authorization") or ""
+        if not auth.startswith("LOG ") or ":" not in auth:
+            return "Unauthorized", "missing Authorization: LOG <AccessKeyId>:<signature>"
+        key_id, sig = auth[4:].split(":", 1)
+        secret = STATE["keys"].get(key_id)
+        if secret is None:
+            return "Unauthorized", "AccessKeyId not found: %s" % key_id
+        path, _, query = self.path.partition("?")
+        pairs = sorted(tuple(q.split("=", 1)) if "=" in q else (q, "") for q in query.split("&") if q)
+        resource = path + ("?" + "&".join("%s=%s" % kv for kv in pairs) if pairs else "")
+        log_headers = sorted((k.lower(), v) for k, v in self.headers.items() if k.lower().startswith(("x-log-", "x-acs-")))
+        text = "\n".join(["GET", self.headers.get("Content-MD5", ""), self.headers.get("Content-Type", ""),
+                          self.headers.get("Date", "")]) + "\n"
+        text += "".join("%s:%s\n" % kv for kv in log_headers) + resource
+        want = base64.b64encode(hmac.new(secret.encode(), text.encode(), hashlib.sha1).digest()).decode()
+        if not hmac.compare_digest(want, sig):
+            return "SignatureNotMatch", "signature %s not matched" % sig
+        return None
+
     def do_GET(self):  # noqa: N802
         path = self.path.split("?")[0].rstrip("/")
         if path == "/heartbeats":
@@ -83,6 +113,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(200, STATE["heartbeats"])
         parts = path.split("/")
         if len(parts) >= 3 and parts[1] == "machinegroups":
+            err = self._auth_error()
+            if err:
+                return self._send(401, {"errorCode": err[0], "errorMessage": err[1]})
             name = parts[2]
             group = STATE["groups"].get(name)
             if group is None:
@@ -111,7 +144,11 @@ def main(argv=None):
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--group", action="append", default=[], help="NAME=ip1,ip2 (IP machine group)")
     ap.add_argument("--id-group", action="append", default=[], help="NAME=id1,id2 (custom-ID machine group)")
+    ap.add_argument("--access-key", action="append", default=[], help="ID=SECRET: require signed API calls")
     args = ap.parse_args(argv)
+    for spec in args.access_key:
+        key_id, _, secret = spec.partition("=")
+        STATE["keys"][key_id] = secret
     for spec, kind in [(g, "ip") for g in args.group] + [(g, "userdefined") for g in args.id_group]:
         name, _, members = spec.partition("=")
         STATE["groups"][name] = {"type": kind, "members": [m for m in members.split(",") if m]}

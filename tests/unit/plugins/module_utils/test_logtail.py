@@ -103,8 +103,14 @@ def test_config_internal_network_and_loongcollector_intranet():
     assert r["network"] == "intranet" and r["region"] == "cn-shanghai"
 
 
+def bom_config():
+    """ilogtail_config_old.json saved by an editor that writes a UTF-8 BOM (built here: ansible-test
+    sanity rejects sample files that start with a BOM)."""
+    return b"\xef\xbb\xbf" + sample("ilogtail_config_old.json", "rb")
+
+
 def test_config_bom_accepted_with_warning():
-    raw = sample("ilogtail_config_bom.json", "rb")
+    raw = bom_config()
     assert raw.startswith(b"\xef\xbb\xbf")
     r = L.parse_config(raw)
     assert r["bom"] is True and "BOM" in r["warnings"][0] and r["region"] == "cn-hangzhou"
@@ -165,7 +171,7 @@ def test_set_working_ip_replaces_in_place_and_strips_bom():
     text = sample("ilogtail_config_acceleration_working_ip.json")
     after = json.loads(L.set_working_ip(text, "10.1.2.3"))
     assert list(after) == list(json.loads(text)) and after["working_ip"] == "10.1.2.3"
-    out = L.set_working_ip(sample("ilogtail_config_bom.json", "rb"), "10.1.2.3")
+    out = L.set_working_ip(bom_config(), "10.1.2.3")
     assert not out.startswith("\ufeff") and L.parse_config(out)["bom"] is False
     assert json.loads(L.set_working_ip(text, ""))["working_ip"] == ""
 
@@ -466,7 +472,7 @@ def test_config_invalid_and_bom():
     f["config"], f["config_error"] = None, "ilogtail_config.json: line 2: invalid JSON"
     assert "config_invalid" in ids(f)
     f = healthy()
-    f["config"] = L.parse_config(sample("ilogtail_config_bom.json", "rb"))
+    f["config"] = L.parse_config(bom_config())
     f["log"]["loaded_config"] = f["config"]["raw"]
     assert ids(f) == ["config_has_bom"]
 
@@ -517,3 +523,18 @@ def test_default_ipv4_from_proc_net_route():
     assert L.default_ipv4(route, {"lo": ["127.0.0.1"], "ens3": ["10.90.7.8"]}) == "10.90.7.8"
     assert L.default_ipv4(route, {"eth1": ["10.0.0.1"]}) is None
     assert L.default_ipv4(None, {}) is None
+
+
+@pytest.mark.parametrize("text", [
+    '{}',
+    '{"a":1}',
+    '{\n\t"a" : 1\n}\n',
+    '{"x": {"working_ip": "1.1.1.1"}}',
+    '{"working_ip": "1.1.1.1", "working_ip": "2.2.2.2"}',
+    '{"s": "\\"working_ip\\": \\"1.1.1.1\\"", "working_ip": "3.3.3.3"}',
+])
+def test_set_working_ip_text_edit_or_fallback_always_gives_the_right_object(text):
+    out = L.set_working_ip(text, "10.0.0.7")
+    want = json.loads(text)
+    want["working_ip"] = "10.0.0.7"
+    assert json.loads(out) == want and list(json.loads(out)) == list(want) and out.endswith("\n")
