@@ -72,7 +72,8 @@ def assert_heartbeats_from_lab_ips(hosts=HOSTS):
 
 def _netns(host, script):
     env = dict(os.environ, CONTAINERS_CONF=os.path.join(ROOT, "tests", "lab", "containers.conf"))
-    pid = subprocess.run(["podman", "inspect", "sre-lab-%s" % host, "--format", "{{.State.Pid}}"], env=env,
+    name = "%s-%s" % (os.environ.get("LAB_INSTANCE", "sre-lab"), host)  # tests/lab/lab.py container()
+    pid = subprocess.run(["podman", "inspect", name, "--format", "{{.State.Pid}}"], env=env,
                          text=True, capture_output=True, check=True).stdout.strip()
     return subprocess.run(["nsenter", "-t", pid, "-n", "sh", "-c", script], text=True, capture_output=True,
                           check=True).stdout
