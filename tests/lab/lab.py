@@ -188,8 +188,13 @@ def lab_containers(spec):
 
 def cmd_down(spec, args):
     names = lab_containers(spec)
-    if names:
-        podman("rm", "-f", "-t", "2", *names)
+    for name in names:
+        # podman can lose a race between its stop signal and SIGKILL ("container state improper");
+        # the container is stopped by then, and a second rm removes it.
+        for attempt in range(3):
+            if podman("rm", "-f", "-t", "2", name, check=attempt == 2).returncode == 0:
+                break
+            time.sleep(1)
     if podman("network", "exists", spec["network"]["name"], check=False).returncode == 0:
         podman("network", "rm", "-f", spec["network"]["name"])
     left = lab_containers(spec)
