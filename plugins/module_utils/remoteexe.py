@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import os
 import re
 
 from ansible_collections.sre.remediation.plugins.module_utils.findings import ParseError, finding
@@ -64,7 +65,10 @@ _ANY_HEADER_RE = re.compile(r"(?m)^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2
 _ANY_HEADER_RE_B = re.compile(_ANY_HEADER_RE.pattern.encode("ascii"), re.M)
 # fast path: only START/END lines; groups = pid, START args, END "rc,args", malformed START/END rest.
 # [^\n] (not [^\r\n]) is markedly faster in the re module; a trailing \r is removed when decoding.
-_EVENT_PAT = r"\]\[([0-9]+)\] (?:START,[^,\n]*,([^\n]*)|END,([0-9]+,[^\n]*)|((?:START|END),[^\n]*))"
+# Anchored at the line start with the full [time][pid] header: an output line that quotes a remoteexe
+# line ("[..][913] [2019-06-25 13:00:00][5] END,0,x", e.g. a job that cats these logs) is output, not an event.
+_EVENT_PAT = (r"(?m)^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[([0-9]+)\] "
+              r"(?:START,[^,\n]*,([^\n]*)|END,([0-9]+,[^\n]*)|((?:START|END),[^\n]*))")
 _EVENT_RE = re.compile(_EVENT_PAT)
 _EVENT_RE_B = re.compile(_EVENT_PAT.encode("ascii"))
 _HEAD = r"\[([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})\]\[[0-9]+\] "
@@ -515,3 +519,78 @@ def findings_from_summary(summary, source="remoteexe"):
                               [e.get("text", "") for e in summary["malformed"].get("examples", [])],
                               "Check for interleaved writes or a truncated log.", data={"count": malformed}))
     return result
+
+
+def merge_summaries(summaries):
+    """One summary for several (for example one per day): counts add up per (rc, host, command),
+    ``first_start`` is the earliest, ``last_end`` the latest, malformed counts add up."""
+    if not isinstance(summaries, (list, tuple)):
+        raise ParseError("summaries must be a list, got %s" % type(summaries).__name__)
+    counts = {}
+    starts, ends, examples, scopes = [], [], [], set()
+    malformed = 0
+    for summary in summaries:
+        if not isinstance(summary, dict) or "by_key" not in summary:
+            raise ParseError("each summary must be a dict from summarize*, got %r" % (summary,))
+        for k in summary["by_key"]:
+            key = (k.get("rc"), k.get("host", ""), k.get("command", ""))
+            counts[key] = counts.get(key, 0) + int(k.get("count", 0))
+        if summary.get("first_start"):
+            starts.append(summary["first_start"])
+        if summary.get("last_end"):
+            ends.append(summary["last_end"])
+        bad = summary.get("malformed") or {}
+        malformed += int(bad.get("count", 0))
+        examples.extend(bad.get("examples") or [])
+        if bad.get("scope"):
+            scopes.add(bad["scope"])
+    scope = scopes.pop() if len(scopes) == 1 else ("mixed" if scopes else "all")
+    return _build_summary(counts, min(starts) if starts else None, max(ends) if ends else None, malformed, examples,
+                          scope)
+
+
+def date_range(date_from, date_to=None, max_days=366):
+    """Dates (datetime.date) from ``date_from`` to ``date_to`` inclusive (YYYY-MM-DD or YYYYMMDD)."""
+    first = _norm_date(date_from)
+    last = _norm_date(date_to if date_to not in (None, "") else date_from)
+    if first is None or last is None:
+        raise ParseError("date range needs a start date")
+    a = datetime.date(int(first[:4]), int(first[5:7]), int(first[8:]))
+    b = datetime.date(int(last[:4]), int(last[5:7]), int(last[8:]))
+    if b < a:
+        raise ParseError("date range is reversed: %s > %s" % (first, last))
+    days = (b - a).days + 1
+    if days > max_days:
+        raise ParseError("date range %s..%s has %d days, more than %d" % (first, last, days, max_days))
+    return [a + datetime.timedelta(days=i) for i in range(days)]
+
+
+def summarize_days(directory, date_from, date_to=None, name_format="%Y%m%d_remoteexe.log", max_days=366):
+    """Summaries of the daily logs ``<directory>/<name_format of each day>`` (the fast path, per file).
+
+    Returns ``{days: [{date, path, exists, size, summary}], missing: [path], summary: merged}``;
+    missing files are listed, not fatal; a file that is not a remoteexe log raises ParseError naming it.
+    """
+    if not isinstance(name_format, str) or "/" in name_format or "%" not in name_format:
+        raise ParseError("name_format must be a file name with strftime fields such as %%Y%%m%%d, got %r"
+                         % (name_format,))
+    days = []
+    missing = []
+    for day in date_range(date_from, date_to, max_days):
+        path = "%s/%s" % (directory.rstrip("/") or "", day.strftime(name_format))
+        entry = {"date": day.isoformat(), "path": path, "exists": False, "size": None, "summary": None}
+        try:
+            entry["size"] = os.path.getsize(path)
+            entry["exists"] = True
+        except OSError:
+            missing.append(path)
+        if entry["exists"]:
+            try:
+                entry["summary"] = summarize_file(path)
+            except ParseError as exc:
+                raise ParseError("%s: %s" % (path, exc)) from None
+            except OSError as exc:
+                raise ParseError("%s: cannot read: %s" % (path, exc)) from None
+        days.append(entry)
+    merged = merge_summaries([d["summary"] for d in days if d["summary"] is not None])
+    return {"days": days, "missing": missing, "summary": merged}
