@@ -45,7 +45,8 @@ def read_pid_file(path):
     return int(first)
 
 
-def _default_run(cmd):
+def default_run(cmd):
+    """Run a command without a shell: (rc, stdout, stderr); rc 127 when it cannot start."""
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
                               check=False)
@@ -56,7 +57,7 @@ def _default_run(cmd):
 
 def systemd_main_pid(service, run_command=None):
     """MainPID of a systemd service (``systemctl show -p MainPID --value <service>``)."""
-    run = run_command or _default_run
+    run = run_command or default_run
     rc, out, err = run(["systemctl", "show", "-p", "MainPID", "--value", service])
     if rc != 0:
         raise SigdumpProcError("systemctl show %s failed (rc=%s): %s" % (service, rc, (err or out).strip()))

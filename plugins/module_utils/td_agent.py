@@ -29,6 +29,7 @@ from ansible_collections.sre.remediation.plugins.module_utils.sigdump_proc impor
     SigdumpProcError,
     children,
     collect,
+    default_run as _default_run,
     proc_cmdline,
     proc_stat,
     read_pid_file,
@@ -83,16 +84,6 @@ _BUFFER_PATH_RE = re.compile(r"^\s*(?:buffer_)?path\s+(\S+)", re.MULTILINE)
 
 class TdAgentError(Exception):
     """Bad input or an unusable host; raised before anything was changed."""
-
-
-def _default_run(cmd):
-    import subprocess
-    try:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                              check=False)
-    except OSError as exc:
-        return 127, "", str(exc)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def _systemd_unit(run, unit):
