@@ -40,7 +40,7 @@ def fake():
                              "--port", str(port), "--group", "grp=10.9.9.9,10.9.9.10",
                              "--access-key", "LTAIfake=s3cr3t"])
     url = "http://127.0.0.1:%d" % port
-    for _ in range(50):
+    for _attempt in range(50):
         try:
             OPENER.open(url + "/heartbeats", timeout=1).read()
             break
