@@ -229,16 +229,23 @@ def parse_nodes(text):
     return nodes
 
 
+def _json_errors(source):
+    """Decorator for the JSON walkers: a structure they do not expect (a missing key, a wrong type)
+    becomes a ParseError naming the command, never a traceback."""
+    def wrap(func):
+        def run(data):
+            try:
+                return func(data)
+            except ParseError:
+                raise
+            except (TypeError, AttributeError, KeyError, ValueError) as exc:
+                raise ParseError("unexpected JSON structure: %s" % exc, source) from exc
+        return run
+    return wrap
+
+
+@_json_errors(SOURCE_NODES)
 def _parse_nodes_json(data):
-    try:
-        return __parse_nodes_json(data)
-    except (TypeError, AttributeError, KeyError, ValueError) as exc:
-        if isinstance(exc, ParseError):
-            raise
-        raise ParseError("unexpected JSON structure: %s" % exc, SOURCE_NODES) from exc
-
-
-def __parse_nodes_json(data):
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -325,16 +332,8 @@ def parse_jobs(text):
     return jobs
 
 
+@_json_errors(SOURCE_JOBS)
 def _parse_jobs_json(data):
-    try:
-        return __parse_jobs_json(data)
-    except (TypeError, AttributeError, KeyError, ValueError) as exc:
-        if isinstance(exc, ParseError):
-            raise
-        raise ParseError("unexpected JSON structure: %s" % exc, SOURCE_JOBS) from exc
-
-
-def __parse_jobs_json(data):
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -606,16 +605,8 @@ def _metric_reasons(metrics):
     return [parse_reason(text) for text in out]
 
 
+@_json_errors(SOURCE_JOB_STATUS)
 def _parse_job_status_json(data):
-    try:
-        return __parse_job_status_json(data)
-    except (TypeError, AttributeError, KeyError, ValueError) as exc:
-        if isinstance(exc, ParseError):
-            raise
-        raise ParseError("unexpected JSON structure: %s" % exc, SOURCE_JOB_STATUS) from exc
-
-
-def __parse_job_status_json(data):
     if isinstance(data, list):
         if not data:
             raise ParseError("job status JSON is an empty array", SOURCE_JOB_STATUS)
