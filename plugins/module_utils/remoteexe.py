@@ -44,6 +44,13 @@ Two paths compute the same summary:
   ``malformed`` count covers malformed START/END lines (``malformed.scope == "control"``), while
   the full parser also counts lines without a header (``scope == "all"``).
 
+Speed (bench/bench_remoteexe.py, 1,000,000 lines / 76 MB): the fast path takes about 5x the time of
+``grep -o "END,255.*$" log | sort | uniq -c``.  The benchmark also times a *floor* -- reading the file and
+finding every ``] START,`` and ``] END,`` once with literal-prefix patterns, without pairing or line-start
+checks -- which alone takes about 2.5x the grep pipeline: every control line becomes a Python object, and
+``re`` pays per match what grep does not.  The complete, exactly paired summary cannot reach grep's time in
+pure Python; it is a one-pass scan that stays within a small constant of the floor.
+
 Pure Python 3.8+, standard library only.
 """
 
@@ -67,10 +74,15 @@ _ANY_HEADER_RE_B = re.compile(_ANY_HEADER_RE.pattern.encode("ascii"), re.M)
 # [^\n] (not [^\r\n]) is markedly faster in the re module; a trailing \r is removed when decoding.
 # Anchored at the line start with the full [time][pid] header: an output line that quotes a remoteexe
 # line ("[..][913] [2019-06-25 13:00:00][5] END,0,x", e.g. a job that cats these logs) is output, not an event.
-_EVENT_PAT = (r"(?m)^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[([0-9]+)\] "
-              r"(?:START,[^,\n]*,([^\n]*)|END,([0-9]+,[^\n]*)|((?:START|END),[^\n]*))")
-_EVENT_RE = re.compile(_EVENT_PAT)
-_EVENT_RE_B = re.compile(_EVENT_PAT.encode("ascii"))
+# The scan pattern starts with the literal "\n[" rather than "(?m)^": the re module then jumps from
+# newline to newline instead of trying every position (about 40% less time); the first line of a
+# buffer, which has no newline before it, is matched with the anchored pattern.
+_EVENT_TAIL = (r"\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\]\[([0-9]+)\] "
+               r"(?:START,[^,\n]*,([^\n]*)|END,([0-9]+,[^\n]*)|((?:START|END),[^\n]*))")
+_EVENT_RE = re.compile("\n" + _EVENT_TAIL)
+_EVENT_RE_B = re.compile(("\n" + _EVENT_TAIL).encode("ascii"))
+_FIRST_RE = re.compile(_EVENT_TAIL)
+_FIRST_RE_B = re.compile(_EVENT_TAIL.encode("ascii"))
 _HEAD = r"\[([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})\]\[[0-9]+\] "
 _STRICT_START = re.compile(_HEAD + r"START,[^,\r\n]*,")
 _STRICT_END = re.compile(_HEAD + r"END,[0-9]+,")
@@ -351,12 +363,16 @@ class _Scanner(object):
         self.last_end = None
         if binary:
             self.rx, self.start_tag, self.end_tag, self.nl = _EVENT_RE_B, b"] START,", b"] END,", b"\n"
+            self.first = _FIRST_RE_B
             self.strict_start, self.strict_end = _STRICT_START_B, _STRICT_END_B
             self.comma = b","
+            self.empty = b""
         else:
             self.rx, self.start_tag, self.end_tag, self.nl = _EVENT_RE, "] START,", "] END,", "\n"
+            self.first = _FIRST_RE
             self.strict_start, self.strict_end = _STRICT_START, _STRICT_END
             self.comma = ","
+            self.empty = ""
 
     def _line_ts(self, buf, pos, strict):
         """Timestamp of the line containing buf[pos] if it is a well-formed START/END line."""
@@ -367,9 +383,13 @@ class _Scanner(object):
         return m.group(1).decode("ascii") if self.binary else m.group(1)
 
     def feed(self, buf, end=None):
+        """Scan buf[:end]; buf starts at the beginning of a line."""
         if end is None:
             end = len(buf)
         found = self.rx.findall(buf, 0, end)
+        head = self.first.match(buf, 0, end)
+        if head is not None:
+            found.insert(0, head.groups(self.empty))
         if not found:
             return
         self.events += len(found)

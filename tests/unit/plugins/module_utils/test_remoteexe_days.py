@@ -104,3 +104,19 @@ def test_fast_path_ignores_remoteexe_lines_quoted_in_output():
     assert fast == remoteexe.summarize_text(text.encode())
     assert fast["by_key"] == remoteexe.summarize(remoteexe.parse_runs(text))["by_key"]
     assert fast["total"] == 1 and fast["by_key"][0]["host"] == "h"
+
+
+@pytest.mark.parametrize("lead", ["", "\n", "\r\n", "\n\n"])
+def test_fast_path_reads_the_first_line_of_every_buffer(lead, tmp_path):
+    """The scan pattern starts at a newline; the first line of a text (or of a file chunk) has none before it."""
+    text = lead + ("[2019-06-25 13:21:01][913] START,-,h /a.sh\n"
+                   "[2019-06-25 13:21:02][913] END,255,h /a.sh\n"
+                   "[2019-06-25 13:21:03][914] START,-,h /b.sh\n")
+    expected = remoteexe.summarize(remoteexe.parse_runs(text))
+    assert remoteexe.summarize_text(text)["by_key"] == expected["by_key"]
+    assert remoteexe.summarize_text(text.encode())["by_key"] == expected["by_key"]
+    path = tmp_path / "20190625_remoteexe.log"
+    path.write_text(text)
+    for size in (1, 40, 45, 1 << 16):  # every line, and lines split across reads
+        assert remoteexe.summarize_file(str(path), chunk_size=size)["by_key"] == expected["by_key"]
+    assert {k["status"]: k["count"] for k in expected["by_key"]} == {"ssh_error": 1, "unfinished": 1}
