@@ -34,6 +34,10 @@ options:
         C(playbooks/run-batch.yml)), C(timeout) (job timeout in seconds, default 3600), C(host_map) (legacy host
         name to inventory host), C(prefix) (of the names), C(system) (system crontab with a user field),
         C(source) (file name for descriptions).
+      - C(existing_schedules) (list of C(name)/C(rrule) of the schedules already in AWX): a planned schedule whose
+        rule differs from the existing one of the same name only in the date of C(DTSTART) keeps the existing rule,
+        so re-applying the plan on another day changes nothing; an existing schedule of a planned job template that
+        is no longer planned is listed in C(stale_schedules) (from its C(summary_fields.unified_job_template.name)).
     type: dict
     default: {}
 requirements:
@@ -51,8 +55,8 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: C(job_templates), C(schedules), C(errors) (C(lineno), C(line), C(error)), C(lines), C(timezone),
-    C(source), C(validation) (C(ok), C(problems), C(rrule_checked)) and C(findings) (C(crontab_line_unsupported),
-    C(awx_plan_invalid)).
+    C(source), C(stale_schedules) (C(name), C(unified_job_template)), C(validation) (C(ok), C(problems),
+    C(rrule_checked)) and C(findings) (C(crontab_line_unsupported), C(awx_schedule_stale), C(awx_plan_invalid)).
   type: dict
 """
 

@@ -34,6 +34,7 @@ _REDIRECT = re.compile(r"[0-9]*(>>?|<)|&>>?")
 _REDIRECT_OP = re.compile(r"([0-9]*(>>?|<)|&>>?)\Z")
 _SHELL_OPS = ("|", "||", "&&", ";", "&")
 _NAME_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
+_DTSTART = re.compile(r"DTSTART;TZID=([^:]+):([0-9]{8})T([0-9]{6}) (.*)\Z")
 JT_REQUIRED = ("name", "job_type", "inventory", "project", "playbook")
 SCHEDULE_REQUIRED = ("name", "unified_job_template", "rrule")
 
@@ -127,7 +128,8 @@ def plan(text, tz="UTC", dtstart=None, options=None):
     """The AWX objects for a crontab text.  ``options``: ``project``, ``inventory``, ``playbook``
     (default ``playbooks/run-batch.yml``), ``organization``, ``execution_environment``, ``timeout`` (default
     job timeout, 3600), ``host_map`` (legacy host -> inventory host), ``prefix`` (of names), ``system``
-    (system crontab with a user field), ``source`` (file name, for descriptions), ``wrappers``.
+    (system crontab with a user field), ``source`` (file name, for descriptions), ``wrappers``,
+    ``existing_schedules`` (the schedules already in AWX, ``[{name, rrule}]``: see :func:`keep_start_date`).
     Returns ``{source, timezone, job_templates, schedules, errors, lines}``."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
@@ -140,6 +142,9 @@ def plan(text, tz="UTC", dtstart=None, options=None):
     prefix = opts.get("prefix") or ""
     source = opts.get("source") or "crontab"
     wrappers = tuple(opts.get("wrappers") or ("remoteexe",))
+    current = [sc for sc in opts.get("existing_schedules") or []
+               if isinstance(sc, dict) and isinstance(sc.get("name"), str) and isinstance(sc.get("rrule"), str)]
+    current_rrules = {sc["name"]: sc["rrule"] for sc in current}
     templates = {}
     schedules = []
     errors = []
@@ -188,10 +193,11 @@ def plan(text, tz="UTC", dtstart=None, options=None):
                 "survey_enabled": True,
                 "survey_spec": survey(name, argv, timeout),
             }
+        sched_name = "%s @ %s" % (name, parsed["cron"]) if len(parsed["cron"]) <= 40 else "%s line %d" % (name, lineno)
         schedules.append({
-            "name": "%s @ %s" % (name, parsed["cron"]) if len(parsed["cron"]) <= 40 else "%s line %d" % (name, lineno),
+            "name": sched_name,
             "unified_job_template": name,
-            "rrule": rrule,
+            "rrule": keep_start_date(rrule, current_rrules.get(sched_name)),
             "enabled": True,
             "description": "%s line %d: %s" % (source, lineno, raw.strip())[:512],
             "cron": parsed["cron"],
@@ -199,7 +205,34 @@ def plan(text, tz="UTC", dtstart=None, options=None):
             "lineno": lineno,
         })
     return {"source": source, "timezone": tz, "job_templates": list(templates.values()), "schedules": schedules,
-            "errors": errors, "lines": lines}
+            "errors": errors, "lines": lines, "stale_schedules": stale_schedules(current, templates, schedules)}
+
+
+def stale_schedules(current, templates, schedules):
+    """Schedules in AWX that belong to a planned job template but are no longer planned (the crontab line was
+    changed or removed): ``[{name, unified_job_template}]``.  Schedules of other templates are not ours."""
+    planned = set(sc["name"] for sc in schedules)
+    out = []
+    for sc in current:
+        owner = ((sc.get("summary_fields") or {}).get("unified_job_template") or {}).get("name")
+        if owner in templates and sc["name"] not in planned:
+            out.append({"name": sc["name"], "unified_job_template": owner})
+    return sorted(out, key=lambda sc: (sc["unified_job_template"], sc["name"]))
+
+
+def keep_start_date(rrule, current):
+    """``current`` (the schedule's rrule in AWX) when it differs from ``rrule`` only in DTSTART's date, else ``rrule``.
+
+    Without an explicit start date the plan starts today; re-applying it on another day would otherwise rewrite
+    every schedule although none fires differently (the rules fix the time of day, the date only says from when).
+    """
+    if not current or current == rrule:
+        return rrule
+    ours, theirs = _DTSTART.match(rrule), _DTSTART.match(current)
+    if ours and theirs and (ours.group(1), ours.group(3), ours.group(4)) == (theirs.group(1), theirs.group(3),
+                                                                            theirs.group(4)):
+        return current
+    return rrule
 
 
 def survey(name, argv, timeout):
@@ -275,6 +308,13 @@ def plan_findings(the_plan):
                            "crontab line %d cannot become an AWX schedule: %s" % (err["lineno"], err["error"]),
                            [err["line"]], "Rewrite the line as the error says, or schedule it by hand in AWX.",
                            data={"lineno": err["lineno"]}))
+    for stale in the_plan.get("stale_schedules", []):
+        out.append(finding("awx_schedule_stale", "warning",
+                           "AWX schedule %r of job template %r is not in the crontab any more: it still fires"
+                           % (stale["name"], stale["unified_job_template"]),
+                           ["schedule %r on %r" % (stale["name"], stale["unified_job_template"])],
+                           "Re-run with batch_awx_prune=true to delete it, or delete it in AWX by hand.",
+                           fixable=True, data=dict(stale)))
     for problem in (the_plan.get("validation") or {}).get("problems", []):
         out.append(finding("awx_plan_invalid", "critical", problem, [problem],
                            "The planned AWX objects are inconsistent: fix the crontab or the batch_awx_* variables.",

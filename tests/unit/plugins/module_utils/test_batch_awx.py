@@ -117,3 +117,33 @@ def test_any_text_gives_a_plan_never_an_exception(text):
     plan = batch_awx.plan(text, options=OPTS)
     assert isinstance(plan["errors"], list)
     batch_awx.validate(plan, check_rrule)
+
+
+def test_existing_schedule_keeps_its_start_date_only_when_nothing_else_differs():
+    line = "*/5 * * * * remoteexe h /a.sh\n"
+    first = batch_awx.plan(line, tz="Asia/Tokyo", dtstart="2019-06-25", options=OPTS)["schedules"][0]
+    assert first["rrule"] == "DTSTART;TZID=Asia/Tokyo:20190625T000000 RRULE:FREQ=MINUTELY;INTERVAL=5"
+    existing = [{"name": first["name"], "rrule": first["rrule"]}]
+    later = batch_awx.plan(line, tz="Asia/Tokyo", dtstart="2026-11-22", options=dict(OPTS, existing_schedules=existing))
+    assert later["schedules"][0]["rrule"] == first["rrule"]  # re-applying on another day changes nothing
+    other_zone = batch_awx.plan(line, tz="UTC", dtstart="2026-11-22", options=dict(OPTS, existing_schedules=existing))
+    assert other_zone["schedules"][0]["rrule"] == "DTSTART;TZID=UTC:20261122T000000 RRULE:FREQ=MINUTELY;INTERVAL=5"
+    other_time = [{"name": first["name"], "rrule": first["rrule"].replace("T000000", "T000300")}]
+    shifted = batch_awx.plan(line, tz="Asia/Tokyo", dtstart="2026-11-22",
+                             options=dict(OPTS, existing_schedules=other_time))
+    assert shifted["schedules"][0]["rrule"].startswith("DTSTART;TZID=Asia/Tokyo:20261122T000000 ")  # phase matters
+
+
+def test_stale_schedules_are_only_those_of_planned_templates():
+    line = "*/10 * * * * remoteexe h /a.sh\n"
+    existing = [
+        {"name": "h-a @ */5 * * * *", "rrule": "x", "summary_fields": {"unified_job_template": {"name": "h-a"}}},
+        {"name": "h-a @ */10 * * * *", "rrule": "x", "summary_fields": {"unified_job_template": {"name": "h-a"}}},
+        {"name": "someone else's", "rrule": "x", "summary_fields": {"unified_job_template": {"name": "other"}}},
+        {"name": "broken", "rrule": None},
+    ]
+    plan = batch_awx_plan(line, dtstart="2026-11-22", options=dict(OPTS, existing_schedules=existing))
+    assert plan["job_templates"][0]["name"] == "h-a"
+    assert plan["stale_schedules"] == [{"name": "h-a @ */5 * * * *", "unified_job_template": "h-a"}]
+    found = [f for f in plan["findings"] if f["id"] == "awx_schedule_stale"]
+    assert len(found) == 1 and found[0]["fixable"] and validate(found[0]) == []
