@@ -348,6 +348,15 @@ class Restarter(object):
             how = "SIGTERM to supervisor %s" % sup
         left = self.wait_gone(allp, self.p["stop_timeout"])
         if not left:
+            result = self.systemd_result() if self.info["control"] == "systemd" else None
+            if result == "timeout":
+                # fluentd.service / td-agent.service: TimeoutStopSec (120 s) ran out before stop_timeout, and
+                # systemd SIGKILLed every process of the unit (KillMode=control-group): not a graceful stop.
+                self.escalated = True
+                self.step("stop", "timeout", "%s: systemd killed the processes itself (Result=timeout: its "
+                          "TimeoutStopSec ran out before stop_timeout %ss); memory buffers may be lost"
+                          % (how, self.p["stop_timeout"]), systemd_result=result)
+                return
             self.step("stop", "done", "%s: stopped gracefully" % how)
             return
         self.step("stop", "timeout", "%s: still alive after %ss: %s" % (how, self.p["stop_timeout"], left),
@@ -385,6 +394,15 @@ class Restarter(object):
                                % left)
         self.step("stop_supervisor", "done", "supervisor %s is gone%s" % (
             sup, " (SIGKILL)" if sup in self.killed else ""))
+
+    def systemd_result(self):
+        """The unit's Result property (success, timeout, signal, ...) or None."""
+        rc, out, _err = self.run(["systemctl", "show", "-p", "Result", self.info["service"]])
+        for line in (out or "").splitlines() if rc == 0 else []:
+            key, sep, val = line.partition("=")
+            if sep and key.strip() == "Result":
+                return val.strip()
+        return None
 
     def stop_orphans(self, orphans):
         """Workers left without a supervisor would hold the input ports: a second instance otherwise."""

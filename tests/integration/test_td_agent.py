@@ -193,3 +193,102 @@ def test_worker_ignoring_term_is_recovered_by_escalation_without_loss():
     assert got["distinct"] == 400, got
     sh("fluent2", "%s/fault.sh ignore-term off" % F)
     baseline("fluent2")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# fluent-package 5 layout on fluent3 (group td_agent_fp5, not td_agent): install.sh --flavor fluent-package5
+# (/opt/fluent, /usr/sbin/fluent-gem, user _fluentd, /etc/fluent/fluentd.conf, /var/log/fluent/buf, pid file
+# /var/run/fluent/fluentd.pid, native fluentd.service with Alias=td-agent.service). Same double, same fault.
+# ---------------------------------------------------------------------------------------------------------
+
+FP5 = "fluent3"
+FP5_VARS = {"report_print": False, "target_hosts": "td_agent_fp5"}
+
+
+def fp5_pids():
+    out = sh(FP5, "ps -eo pid=,args= | awk '/\\/opt\\/fluent\\/bin\\/fluentd/ && !/awk/ {print $1}'")
+    return sorted(int(p) for p in out.stdout.split())
+
+
+def fp5_state():
+    return (fp5_pids(), sh(FP5, "fluent-gem list --local mackerel-client").stdout.strip(),
+            sorted(sh(FP5, "ls /var/log/fluent/buf/").stdout.split()))
+
+
+def test_fp5_diagnose_names_blocked_mackerel_client_under_opt_fluent():
+    baseline(FP5)
+    sh(FP5, "%s/fault.sh hang" % F)
+    feed(FP5, "P0", 1000)
+    run = playbook("playbooks/diagnose-td-agent.yml", extra_vars=FP5_VARS)
+    assert run.rc == 0, run
+    assert set(run.recap) == {FP5} and run.changed(FP5) == 0, run
+    host = host_report(latest_report("diagnose-td-agent"), FP5)
+    assert host["status"] == "attention"
+    assert host["data"]["flavour"] == "fluent-package5"
+    assert host["data"]["gem_executable"] == "/usr/sbin/fluent-gem"
+    blocked = [f for f in host["findings"] if f["id"] == "blocked_network_io"]
+    assert blocked and "mackerel-client 0.1.0" in blocked[0]["summary"], host["findings"]
+    data = blocked[0]["data"]
+    assert (data["gem"], data["gem_version"], data["thread"]) == ("mackerel-client", "0.1.0", "flush_thread_0")
+    assert data["pid"] in fp5_pids() and blocked[0]["fixable"] is True
+    evidence = "\n".join(blocked[0]["evidence"])
+    assert "/opt/fluent/lib/ruby/gems/3.1.0/gems/mackerel-client-0.1.0/lib/mackerel/client.rb" in evidence
+    assert "(/opt/fluent/bin/fluentd)" in evidence and "/opt/td-agent" not in evidence
+    assert "confirmed_stuck" in ids(host["findings"])
+
+
+def test_fp5_fix_updates_gem_with_fluent_gem_restarts_fluentd_service_without_loss():
+    """fluent3 hung with 9,500 file-buffered + 500 memory-buffered events: --check changes nothing; the fix
+    updates mackerel-client 0.1.0 -> 0.1.1 with /usr/sbin/fluent-gem into /opt/fluent's gem dir, stops
+    through fluentd.service (escalating to SIGKILL of the stuck worker), starts it again: every event
+    delivered once, no stale pid file, no orphan worker; a second run changes nothing."""
+    stuck_setup(FP5, "P1")
+    before = fp5_state()
+    old = before[0]
+    assert len(old) == 2 and before[2], before
+    dry = playbook("playbooks/fix-td-agent.yml", check=True, extra_vars=FP5_VARS)
+    assert dry.rc == 0, dry
+    assert fp5_state() == before, "--check must not change anything"
+    assert "fluentd worker is now stopping" not in sh(FP5, "cat /var/log/fluent/fluentd.log").stdout
+    dry_host = host_report(latest_report("fix-td-agent"), FP5)
+    assert "would update gem mackerel-client 0.1.0 -> 0.1.1" in dry_host["changes"]
+    dry_steps = {s["name"]: s for s in dry_host["data"]["restart_steps"]}
+    assert dry_steps["stop"]["status"] == "planned"
+    assert "systemctl stop --no-block fluentd.service" in dry_steps["stop"]["detail"]
+
+    run = playbook("playbooks/fix-td-agent.yml", extra_vars=FP5_VARS)
+    assert run.rc == 0, run
+    host = host_report(latest_report("fix-td-agent"), FP5)
+    assert host["status"] == "ok", host["findings"]
+    assert "updated gem mackerel-client 0.1.0 -> 0.1.1" in host["changes"], host["changes"]
+    fixed = {f["id"]: f["fixed"] for f in host["findings"]}
+    assert fixed["blocked_network_io"] is True and fixed["confirmed_stuck"] is True, host["findings"]
+    steps = {s["name"]: s for s in host["data"]["restart_steps"]}
+    assert "systemctl stop --no-block fluentd.service" in steps["stop"]["detail"]
+    assert steps["stop"]["status"] == "timeout" and steps["stop_worker"]["status"] == "done"
+    assert steps["start"]["detail"].startswith("systemctl start fluentd.service: rc=0")
+    assert steps["verify"]["status"] == "done"
+    assert host["data"]["gem_versions_after"]["mackerel-client"][0] == "0.1.1"
+    # the gem went into fluent-package's gem dir through its gem command, not into the system Ruby
+    sh(FP5, "test -d /opt/fluent/lib/ruby/gems/3.1.0/gems/mackerel-client-0.1.1")
+    assert "mackerel-client" not in sh(FP5, "env -u GEM_HOME -u GEM_PATH gem list --local").stdout
+    # the service: active under systemd, its MainPID = the pid file, new supervisor + worker, nothing orphaned
+    new = fp5_pids()
+    assert len(new) == 2 and not set(new) & set(old), (old, new)
+    main = sh(FP5, "systemctl show -p MainPID --value fluentd.service").stdout.strip()
+    assert sh(FP5, "systemctl is-active fluentd.service").stdout.strip() == "active"
+    assert sh(FP5, "cat /var/run/fluent/fluentd.pid").stdout.strip() == main and int(main) in new
+    orphans = sh(FP5, "ps -eo ppid=,args= | awk '$1 == 1 && /--under-supervisor/ && !/awk/'").stdout.strip()
+    assert orphans == "", orphans
+    assert "using mackerel-client 0.1.1" in sh(FP5, "cat /var/log/fluent/fluentd.log").stdout
+
+    logs = wait_delivered(FP5, "P1L", 9500)
+    metrics = wait_delivered(FP5, "P1M", 500)
+    print("fp5 zero-loss: logs %s metrics %s" % (logs, metrics))
+    for got, count in ((logs, 9500), (metrics, 500)):
+        assert got["distinct"] == count and got["missing"] == 0, got
+        assert got["duplicates"] == 0 and got["unexpected"] == 0, got
+
+    again = playbook("playbooks/fix-td-agent.yml", extra_vars=FP5_VARS)
+    assert again.rc == 0 and again.changed(FP5) == 0, again
+    baseline(FP5)  # leave fluent3 re-runnable: healthy, mackerel-client 0.1.0 only

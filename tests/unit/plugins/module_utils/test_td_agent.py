@@ -379,3 +379,35 @@ def test_systemd_flavour_stops_through_systemctl_and_escalates(tmp_path):
     assert ["systemctl", "stop", "--no-block", "td-agent.service"] in host.commands
     assert ["systemctl", "start", "td-agent.service"] in host.commands
     assert res["killed"] == [worker] and ("verify", "done") in names(res)
+
+
+def test_systemd_killing_the_unit_at_its_stop_timeout_is_not_a_graceful_stop(tmp_path):
+    """fluentd.service / td-agent.service: TimeoutStopSec (120 s) shorter than stop_timeout: systemd SIGKILLs
+    every process of the unit itself; the step log must say so instead of 'stopped gracefully'."""
+    host = FakeHost(tmp_path, worker_stuck=True)
+    real_run = host.run
+    state = {"result": "success"}
+
+    def run(cmd):
+        if cmd[:4] == ["systemctl", "show", "-p", "Result"]:
+            host.commands.append(cmd)
+            return 0, "Result=%s\n" % state["result"], ""
+        if cmd[:3] == ["systemctl", "show", "-p"]:
+            host.commands.append(cmd)
+            return 0, "%d\n" % host.sup if host.is_alive(host.sup) else "0\n", ""
+        if cmd[:3] == ["systemctl", "stop", "--no-block"]:
+            host.commands.append(cmd)
+            for pid in (host.worker, host.sup):  # systemd's final SIGKILL of the control group
+                host.exit(pid)
+            state["result"] = "timeout"
+            return 0, "", ""
+        return real_run(cmd)
+
+    r = host.restarter()
+    r.info = dict(r.info, **{k: ta.FLAVOURS["fluent-package5"][k] for k in ("control", "service", "init_script")})
+    r.run = run
+    res = r.restart()
+    stop = next(s for s in res["steps"] if s["name"] == "stop")
+    assert stop["status"] == "timeout" and "Result=timeout" in stop["detail"], stop
+    assert res["escalated"] is True and res["killed"] == []
+    assert ["systemctl", "start", "fluentd.service"] in host.commands and ("verify", "done") in names(res)

@@ -1,15 +1,14 @@
 # THIS IS A TEST DOUBLE of fluentd's worker engine (signals like fluentd >= 1.16), not fluentd.
 #   TERM/INT: stop once (repeats ignored); USR1: reopen log + flush all buffers; CONT: sigdump unless
 #   stopping (fluentd >= 1.16 ignores it after TERM); HUP: logged.
-# Lab fault: when /etc/td-agent/double-fault-ignore-term exists at start, the worker ignores TERM.
+# Lab fault: when double-fault-ignore-term exists next to the config at start (/etc/td-agent/ or /etc/fluent/),
+# the worker ignores TERM.
 # Copyright: (c) 2026, sre.remediation contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 require 'fluent/root_agent'
 
 module Fluent
   class EngineClass
-    IGNORE_TERM_FAULT = '/etc/td-agent/double-fault-ignore-term'.freeze
-
     def initialize(log, config_path)
       @log = log
       @config_path = config_path
@@ -19,11 +18,12 @@ module Fluent
     end
 
     def install_main_process_signal_handlers
-      ignore_term = File.exist?(IGNORE_TERM_FAULT)
+      fault = File.join(File.dirname(@config_path), 'double-fault-ignore-term')
+      ignore_term = File.exist?(fault)
       %w[TERM INT].each do |sig|
         trap(sig) do
           if ignore_term
-            @log.warn "ignoring SIG#{sig} (lab fault #{IGNORE_TERM_FAULT})"
+            @log.warn "ignoring SIG#{sig} (lab fault #{fault})"
           else
             @stop_requested = true
           end

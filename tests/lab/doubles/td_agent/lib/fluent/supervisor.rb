@@ -1,4 +1,5 @@
 # THIS IS A TEST DOUBLE of fluentd's supervisor (ServerEngine-like), not fluentd.
+# Default config: $FLUENT_CONF (set by the units, like fluentd), else /etc/td-agent/td-agent.conf.
 # Supervisor: daemonizes with --daemon PIDFILE, spawns one worker (`ruby ... --under-supervisor`),
 # respawns it when it dies unexpectedly, forwards TERM/INT/USR1, HUP = restart the worker, CONT =
 # sigdump of this process only (skipped after stop). After TERM it waits for the worker without a
@@ -14,17 +15,19 @@ require 'fluent/config'
 module Fluent
   class Supervisor
     VERSION = '1.16.2.double'.freeze
+    # fluent-package 5 installs fluentd under /opt/fluent, td-agent under /opt/td-agent
+    PACKAGE = ($PROGRAM_NAME.start_with?('/opt/fluent/') ? 'fluent-package 5.0.7.double' : 'td-agent 4.5.2.double').freeze
 
     def initialize(argv)
       @argv = argv.dup
-      @opts = { config: '/etc/td-agent/td-agent.conf', log: nil, daemon: nil, worker: false, dry_run: false }
+      @opts = { config: ENV['FLUENT_CONF'] || '/etc/td-agent/td-agent.conf', log: nil, daemon: nil, worker: false, dry_run: false }
       OptionParser.new do |o|
         o.on('-c', '--config PATH') { |v| @opts[:config] = v }
         o.on('-o', '--log PATH') { |v| @opts[:log] = v }
         o.on('-d', '--daemon PIDFILE') { |v| @opts[:daemon] = v }
         o.on('--under-supervisor') { @opts[:worker] = true }
         o.on('--dry-run') { @opts[:dry_run] = true }
-        o.on('--version') { puts "td-agent 4.5.2.double fluentd #{VERSION} (lab double)"; exit 0 }
+        o.on('--version') { puts "#{PACKAGE} fluentd #{VERSION} (lab double)"; exit 0 }
       end.parse!(argv)
     end
 
