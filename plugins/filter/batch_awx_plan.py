@@ -34,7 +34,7 @@ options:
         C(playbooks/run-batch.yml)), C(timeout) (job timeout in seconds, default 3600), C(host_map) (legacy host
         name to inventory host), C(prefix) (of the names), C(system) (system crontab with a user field),
         C(source) (file name for descriptions).
-      - C(existing_schedules) (list of C(name)/C(rrule) of the schedules already in AWX): a planned schedule whose
+      - C(existing_schedules) is the list of C(name)/C(rrule) of the schedules already in AWX. A planned schedule whose
         rule differs from the existing one of the same name only in the date of C(DTSTART) keeps the existing rule,
         so re-applying the plan on another day changes nothing; an existing schedule of a planned job template that
         is no longer planned is listed in C(stale_schedules) (from its C(summary_fields.unified_job_template.name)).

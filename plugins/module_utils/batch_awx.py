@@ -229,8 +229,7 @@ def keep_start_date(rrule, current):
     if not current or current == rrule:
         return rrule
     ours, theirs = _DTSTART.match(rrule), _DTSTART.match(current)
-    if ours and theirs and (ours.group(1), ours.group(3), ours.group(4)) == (theirs.group(1), theirs.group(3),
-                                                                            theirs.group(4)):
+    if ours and theirs and ours.group(1, 3, 4) == theirs.group(1, 3, 4):
         return current
     return rrule
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -408,3 +409,137 @@ def test_mutated_samples_only_parse_error(text, data):
         return
     analyse(dumps)
     summarize(dumps)
+
+
+# ------------------------------------------------------------------------------------------ bulk frame parsing
+# The parser reads the frames of a thread in bulk (one regex pass, and a cache of stacks that recur in
+# every dump). These tests build the expected frames straight from the sample lines, as the format
+# reference describes them (6-space indent, "path:lineno:in `label'" or "in 'label'"), and check every
+# thread, on the samples as they are, repeated (second dump served from the cache), and in CRLF.
+
+_SPEC_FRAME = re.compile(r"^      (?P<path>.+?):(?P<line>\d+):in (?:[`'](?P<label>.*)'|(?P<cut>.*))$")
+
+
+def _expected_threads(text):
+    """[(header line number, header without indent, [frames])] read line by line from a well-formed sample."""
+    threads = []
+    frames = None
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.startswith("  Thread "):
+            frames = []
+            threads.append((number, line.strip(), frames))
+        elif line.startswith("      ") and frames is not None:
+            m = _SPEC_FRAME.match(line)
+            assert m, line
+            label = m.group("label") if m.group("cut") is None else m.group("cut")  # cut short: kept as written
+            frames.append({"path": m.group("path"), "line": int(m.group("line")), "label": label})
+        elif line:
+            frames = None  # a section header or a JRuby "In Java" part ends the frames
+    return threads
+
+
+@pytest.mark.parametrize("name", ALL_SAMPLES)
+@pytest.mark.parametrize("variant", ["as_is", "twice", "crlf"])
+def test_bulk_frames_match_sample_lines(name, variant):
+    text = load(name)
+    if not text.endswith("\n"):
+        text += "\n"
+    expected = _expected_threads(text)
+    assert expected
+    if variant == "twice":
+        text = text + text
+        n_lines = text.count("\n") // 2
+        expected = expected + [(n + n_lines, h, f) for n, h, f in expected]
+    elif variant == "crlf":
+        text = text.replace("\n", "\r\n")
+    got = [(t["line"], t["header"], t["frames"]) for d in parse_sigdump(text) for t in d["threads"]]
+    assert got == expected
+    assert sum(d["unparsed"] for d in parse_sigdump(text)) == 0
+
+
+def test_cached_stacks_give_independent_frames():
+    text = load("ruby32_fluentd116_two_dumps.log")
+    first, second = parse_sigdump(text)
+    idle = [t for t in first["threads"] if t["name"] == "enqueue_thread"][0]
+    again = [t for t in second["threads"] if t["name"] == "enqueue_thread"][0]
+    assert idle["frames"] == again["frames"]
+    assert idle["frames"] is not again["frames"] and idle["frames"][0] is not again["frames"][0]
+    idle["frames"][0]["label"] = "changed"
+    idle["frames"].append({"path": "x", "line": 1, "label": None})
+    assert again["frames"][0]["label"] != "changed"
+    (fresh, _unused) = parse_sigdump(text)
+    assert [t for t in fresh["threads"] if t["name"] == "enqueue_thread"][0]["frames"] == again["frames"]
+
+
+_HEAD = "Sigdump at 2024-05-14 10:21:33 +0900 process 42 (fluentd)\n"
+_THREAD = "  Thread #<Thread:0x00007f0000000001@flush_thread_0 /x/thread.rb:70 sleep> status=sleep priority=0\n"
+_TAIL = ("  GC stat:\n      count: 7\n  Built-in objects:\n   1,204: TOTAL\n  All objects:\n       5: String\n"
+         "  String 10 bytes\n   Array 1 elements\n    Hash 0 pairs\n")
+# (frame line, expected frame): odd but real-looking frames that leave the common "path:N:in `label'" shape
+_ODD_FRAMES = [
+    ("      <internal:kernel>:187:in `loop'", {"path": "<internal:kernel>", "line": 187, "label": "loop"}),
+    ("      /x/a.rb:10:in `block (2 levels) in <class:Foo>'",
+     {"path": "/x/a.rb", "line": 10, "label": "block (2 levels) in <class:Foo>"}),
+    ("      /x/a.rb:5:in 'Fluent::Plugin::Output#try_flush'",
+     {"path": "/x/a.rb", "line": 5, "label": "Fluent::Plugin::Output#try_flush"}),
+    ("      (eval):1:in `<main>'", {"path": "(eval)", "line": 1, "label": "<main>"}),
+    ("      C:/ruby/lib/a.rb:3:in `x'", {"path": "C:/ruby/lib/a.rb", "line": 3, "label": "x"}),
+    ("      /x/a.rb:7:in `instance_eval:in here'", {"path": "/x/a.rb", "line": 7, "label": "instance_eval:in here"}),
+    ("      /x/a.rb:in `foo'", {"path": "/x/a.rb", "line": None, "label": "foo"}),
+    ("      /x/a.rb:12", {"path": "/x/a.rb", "line": 12, "label": None}),
+    ("      /x/a.rb:7:in `cut_sho", {"path": "/x/a.rb", "line": 7, "label": "`cut_sho"}),
+    ("      /x/a.rb:7:in '", {"path": "/x/a.rb", "line": 7, "label": "'"}),
+    ("      /x/a.rb:7:in ''", {"path": "/x/a.rb", "line": 7, "label": ""}),
+    ("      /x/a.rb:1x:in `y'", {"path": "/x/a.rb:1x", "line": None, "label": "y"}),
+    ("      :12:in `y'", {"path": ":12", "line": None, "label": "y"}),
+]
+_USUAL = ("      /x/output.rb:1516:in `sleep'", {"path": "/x/output.rb", "line": 1516, "label": "sleep"})
+
+
+@pytest.mark.parametrize("odd,expected", _ODD_FRAMES)
+@pytest.mark.parametrize("nl", ["\n", "\r\n"])
+def test_odd_frame_lines_between_usual_ones(odd, expected, nl):
+    thread = _THREAD + "\n".join([_USUAL[0], odd, _USUAL[0]]) + "\n"
+    text = (_HEAD + _THREAD + _USUAL[0] + "\n" + thread + _TAIL) * 2
+    dumps = parse_sigdump(text.replace("\n", nl))
+    assert len(dumps) == 2
+    for d in dumps:
+        assert [t["frames"] for t in d["threads"]] == [[_USUAL[1]], [_USUAL[1], expected, _USUAL[1]]]
+        assert [t["line"] - d["line"] for t in d["threads"]] == [1, 3]
+        assert d["unparsed"] == 0 and d["truncated"] is False
+
+
+def test_unparsed_and_blank_lines_inside_a_stack():
+    lines = [_USUAL[0], "", "      ", "garbage between frames", "  Thread not a header", _USUAL[0]]
+    text = _HEAD + _THREAD + "\n".join(lines) + "\n" + _TAIL
+    (d,) = parse_sigdump(text)
+    # the empty line is skipped; a 6-space line is an (empty) frame; the other two are unparsed
+    assert d["threads"][0]["frames"] == [_USUAL[1], {"path": "", "line": None, "label": None}, _USUAL[1]]
+    assert d["unparsed"] == 2
+
+
+def test_jruby_java_part_after_cached_ruby_frames():
+    text = load("jruby_in_java.log")
+    for d in parse_sigdump(text + text.replace("\n", "\r\n")):
+        main, other = d["threads"]
+        assert main["frames"][-1] == {"path": "app.rb", "line": 5, "label": "sleep"}
+        assert main["java"] == ('In Java "main" Id=1 RUNNABLE\n\tat java.lang.Thread.getStackTrace(Thread.java:1559)\n'
+                                '\tat org.jruby.RubyThread.backtrace(RubyThread.java:1201)')
+        assert other["frames"] == [{"path": "app.rb", "line": 3, "label": "sleep"}]
+        assert other["java"] == ('In Java "Ruby-0-Thread-1: app.rb:2" Id=14 TIMED_WAITING\n'
+                                 '\tat java.lang.Object.wait(Native Method)')
+        assert d["unparsed"] == 0
+
+
+@pytest.mark.parametrize("cut,last_frame", [
+    ("output.rb:1225:in `try_fl", {"path": "/opt/td-agent/x/output.rb", "line": 1225, "label": "`try_fl"}),
+    ("output.rb:1225:i", {"path": "/opt/td-agent/x/output.rb:1225:i", "line": None, "label": None}),
+    ("output.rb:12", {"path": "/opt/td-agent/x/output.rb", "line": 12, "label": None}),
+])
+def test_truncated_last_dump_inside_a_frame(cut, last_frame):
+    whole = _HEAD + _THREAD + _USUAL[0] + "\n      /opt/td-agent/x/output.rb:1225:in `try_flush'\n" + _TAIL
+    text = whole + whole[:whole.index(cut) + len(cut)]
+    first, last = parse_sigdump(text)
+    assert first["truncated"] is False and last["truncated"] is True
+    assert last["threads"][0]["frames"] == [_USUAL[1], last_frame]
+    assert first["threads"][0]["frames"][-1]["label"] == "try_flush"
